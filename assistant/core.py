@@ -1,0 +1,161 @@
+"""The `Assistant`: load a knowledge base once, then answer questions.
+
+This is the public API other programs embed. It does no I/O after `load` and
+holds no mutable state, so one instance can serve many threads; everything a
+conversation needs to remember travels in a `Context` value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant import knowledge as kb
+from assistant.context import Context
+from assistant.errors import UsageError
+from assistant.knowledge import Entry, Knowledge
+from assistant.matcher import Match, Matcher
+from assistant.normalise import Normalised, Normaliser
+
+Pair = tuple[str, str]  # (entry_id, question)
+STATUSES = ("answered", "clarify", "smalltalk", "no_match")
+SHORT_FOLLOW_UP = 3  # content words; shorter questions lean on the previous answer
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant says back, and why."""
+
+    status: str
+    text: str
+    entry_id: str | None = None
+    confidence: float = 0.0
+    suggestions: tuple[Pair, ...] = ()
+    options: tuple[Pair, ...] = ()
+    question: str = ""
+    matched_question: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "text": self.text,
+            "entry_id": self.entry_id,
+            "matched_question": self.matched_question,
+            "confidence": self.confidence,
+            "suggestions": [{"id": i, "question": q} for i, q in self.suggestions],
+            "options": [{"id": i, "question": q} for i, q in self.options],
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a question got its reply: for curators tuning knowledge and settings."""
+
+    reply: Reply
+    normalised: Normalised
+    candidates: tuple[Match, ...] = field(default=())
+
+
+class Assistant:
+    """A loaded, immutable FAQ assistant."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.settings = knowledge.settings
+        self._by_id = knowledge.by_id()
+        self.faq = tuple(e for e in knowledge.entries if e.kind == "faq")
+        vocabulary = [text for e in knowledge.entries for text in (*e.phrasings, e.answer)]
+        self.normaliser = Normaliser(knowledge.synonyms, vocabulary)
+        self.matcher = Matcher(knowledge.entries, self.normaliser)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> Assistant:
+        """Load a YAML file or folder; None means $FAQ_ASSISTANT_KB or the bundled knowledge."""
+        return cls(kb.load(path))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilding from the validated knowledge is cheap and keeps pickles small and safe.
+        return (Assistant, (self.knowledge,))
+
+    def entry(self, entry_id: str) -> Entry:
+        try:
+            return self._by_id[entry_id]
+        except KeyError:
+            raise UsageError(f"no entry with id {entry_id!r}") from None
+
+    def ask(self, text: str, *, context: Context | None = None) -> Reply:
+        """Answer one question; `context` is what this conversation already saw."""
+        return self.explain(text, context=context).reply
+
+    def explain(self, text: str, *, context: Context | None = None, limit: int = 5) -> Explanation:
+        context = context or Context()
+        query = self.normaliser.normalise(text[: self.settings.max_question_chars])
+        ranked = self.matcher.rank(query, limit=max(limit, 8), boost=self._boost(query, context))
+        reply = self._decide(text, ranked, context)
+        return Explanation(reply, query, tuple(ranked[:limit]))
+
+    def _boost(self, query: Normalised, context: Context) -> dict[str, float]:
+        """Short follow-ups ("what about the 993?") lean towards the last answer's neighbours."""
+        last = self._by_id.get(context.last or "")
+        if last is None or len(set(query.tokens)) > SHORT_FOLLOW_UP:
+            return {}
+        step = self.settings.context_boost
+        near = {e.id: step / 2 for e in self.faq if set(e.tags) & set(last.tags)}
+        near.update({i: step for i in (last.id, *last.follow_ups)})
+        return near
+
+    def _decide(self, text: str, ranked: list[Match], context: Context) -> Reply:
+        settings = self.settings
+        if not ranked:
+            return self._no_match(text, context)
+        top = ranked[0]
+        entry = self._by_id[top.entry_id]
+        if entry.kind == "smalltalk":
+            if top.score >= settings.smalltalk_threshold:
+                return Reply("smalltalk", entry.answer, entry.id, top.score, self._starters(context), question=text)
+            ranked = [m for m in ranked if self._by_id[m.entry_id].kind != "smalltalk"]
+            return self._decide(text, ranked, context)
+        if entry.kind == "decline":
+            if top.score >= settings.clarify_threshold:
+                return self._no_match(text, context, lead=entry.answer)
+            return self._no_match(text, context)
+        faq = [m for m in ranked if self._by_id[m.entry_id].kind == "faq"]
+        close = [m for m in faq[1:3] if m.score >= top.score - settings.clarify_margin]
+        if top.score >= settings.answer_threshold and not close:
+            return self._answer(text, entry, top.score, context)
+        if top.score >= settings.clarify_threshold:
+            return self._clarify(text, [top, *close], top.score)
+        return self._no_match(text, context)
+
+    def _answer(self, text: str, entry: Entry, score: float, context: Context) -> Reply:
+        return Reply(
+            "answered", entry.answer, entry.id, score,
+            self.suggestions(entry, context), question=text, matched_question=entry.question,
+        )
+
+    def _clarify(self, text: str, matches: list[Match], score: float) -> Reply:
+        options = tuple((m.entry_id, self._by_id[m.entry_id].question) for m in matches)
+        return Reply("clarify", self.settings.clarify, None, score, options=options, question=text)
+
+    def _no_match(self, text: str, context: Context, lead: str = "") -> Reply:
+        topics = self.settings.fallback_topics or tuple(e.question for e in self.faq[:3])
+        fallback = self.settings.fallback.format(topics="; ".join(topics))
+        message = f"{lead} {fallback}".strip()
+        return Reply("no_match", message, None, 0.0, self._starters(context), question=text)
+
+    def suggestions(self, entry: Entry, context: Context | None = None) -> tuple[Pair, ...]:
+        """Curated follow-ups first, then entries sharing a tag; never the answer itself or repeats."""
+        seen = {entry.id, *(context.asked if context else ())}
+        related = [e.id for e in self.faq if set(e.tags) & set(entry.tags)]
+        picked: list[Pair] = []
+        for entry_id in (*entry.follow_ups, *related):
+            if entry_id not in seen and len(picked) < self.settings.max_suggestions:
+                seen.add(entry_id)
+                picked.append((entry_id, self._by_id[entry_id].question))
+        return tuple(picked)
+
+    def _starters(self, context: Context) -> tuple[Pair, ...]:
+        """Questions to offer when there is no answer to build on: the first curated entries."""
+        fresh = [(e.id, e.question) for e in self.faq if e.id not in context.asked]
+        return tuple(fresh[: self.settings.max_suggestions])

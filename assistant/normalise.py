@@ -1,0 +1,192 @@
+"""Turning what people type into the canonical terms the matcher compares.
+
+Shoppers type "r nb kicks manufacured stateside??" and mean "are New Balance
+shoes made in the USA". The pipeline here closes that gap in a fixed order:
+Unicode and punctuation clean-up, contractions and chat slang, splitting
+"990s"/"nb990", spelling correction against the knowledge base's own
+vocabulary, stemming, synonym phrases to one canonical term, stop words out.
+Knowledge phrasings go through the same pipeline (without spelling
+correction), so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+TOKEN = re.compile(r"[^\W\d_]+|\d+")
+SURROGATES = re.compile(r"[\ud800-\udfff]")
+APOSTROPHE_FORMS = (
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"'s\b"), ""),
+)
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+# Chat spellings of function words, and contractions typed without the apostrophe.
+SLANG = {
+    "r": "are", "u": "you", "ur": "your", "ya": "you", "y": "why", "n": "and", "im": "i am",
+    "dont": "do not", "doesnt": "does not", "isnt": "is not", "arent": "are not", "cant": "can not",
+    "wont": "will not", "didnt": "did not", "wasnt": "was not", "werent": "were not",
+    "whats": "what", "wheres": "where", "hows": "how", "whos": "who", "thats": "that",
+    "youre": "you are", "theyre": "they are", "pls": "please", "plz": "please", "abt": "about",
+    "bc": "because", "cuz": "because", "w": "with", "wat": "what", "wut": "what", "da": "the",
+}
+
+# Words that carry no meaning for retrieval. Question words ("how", "where", "who")
+# are deliberately absent: they separate "how are they made" from "where".
+STOPWORDS = frozenset(
+    """a an the is are am was were be been being do does did done i me my mine we our us you your
+    it its they them their theirs this that these those of to in on at for with by from about as
+    and or but so if then than into onto also too very just really actually can could would should
+    will shall may might must there here have has had having please tell know wondering wonder
+    curious question questions want wanted need like quick hi hello hey i'm okay ok um uh lol
+    anyone somebody someone one ones some thing things stuff kind sort bit lot lots any
+    whether either else still even ever now get got""".split()
+)
+# Greetings and thanks must survive: small-talk entries are made of them.
+STOPWORDS = STOPWORDS - {"hi", "hello", "hey"}
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A question in canonical form, with a record of what was changed and why."""
+
+    original: str
+    tokens: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...] = ()
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+def clean(text: str) -> str:
+    """Unicode and punctuation clean-up that needs no knowledge of the domain."""
+    text = SURROGATES.sub(" ", unicodedata.normalize("NFKC", text)).casefold().translate(QUOTES)
+    for pattern, replacement in APOSTROPHE_FORMS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def words(text: str) -> list[str]:
+    """Cleaned words, with chat slang expanded and letters split from digits ("nb990s")."""
+    out: list[str] = []
+    for token in TOKEN.findall(clean(text)):
+        out.extend(SLANG.get(token, token).split())
+    return [w for i, w in enumerate(out) if not (w == "s" and i and out[i - 1].isdigit())]
+
+
+class Normaliser:
+    """The pipeline, specialised to one knowledge base's vocabulary and synonyms.
+
+    Immutable after construction except for the stemmer, which is guarded by a
+    lock because the C stemmer is not thread-safe.
+    """
+
+    def __init__(self, synonyms: Iterable[Sequence[str]], vocabulary: Iterable[str]):
+        self._stemmer = Stemmer.Stemmer("english")
+        self._lock = threading.Lock()
+        counts = Counter(w for text in vocabulary for w in words(text))
+        self._synonyms = self._synonym_map(synonyms, counts)
+        self._max_phrase = max((len(k) for k in self._synonyms), default=1)
+        self._stopwords = frozenset(self._stem(w) for w in STOPWORDS)
+        known = [w for w, _ in counts.most_common() if w not in STOPWORDS and not w.isdigit()]
+        self._vocabulary = known  # most frequent first, so ties favour common words
+        self._known = frozenset(known) | STOPWORDS
+        self._known_stems = frozenset(self._stem(w) for w in known)
+
+    def normalise(self, text: str, *, correct: bool = True) -> Normalised:
+        raw = words(text)
+        fixes: list[tuple[str, str]] = []
+        if correct:
+            raw = self._correct_all(raw, fixes)
+        stems, replaced = self._apply_synonyms([self._stem(w) for w in raw])
+        tokens = tuple(t for t in stems if t not in self._stopwords)
+        return Normalised(text, tokens, tuple(fixes), tuple(replaced))
+
+    def _stem(self, word: str) -> str:
+        with self._lock:
+            return self._stemmer.stemWord(word)
+
+    def _synonym_map(self, groups: Iterable[Sequence[str]], counts: Counter[str]) -> dict[tuple[str, ...], str]:
+        mapping: dict[tuple[str, ...], str] = {}
+        for group in groups:
+            canonical = "_".join(self._stem(w) for w in words(group[0]))
+            for term in group:
+                counts.update(words(term))
+                mapping[tuple(self._stem(w) for w in words(term))] = canonical
+        return mapping
+
+    def _apply_synonyms(self, stems: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """Replace the longest synonym phrase at each position by its group's canonical term."""
+        out: list[str] = []
+        replaced: list[tuple[str, str]] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self._max_phrase, len(stems) - i), 0, -1):
+                phrase = tuple(stems[i : i + size])
+                canonical = self._synonyms.get(phrase)
+                if canonical is not None:
+                    out.append(canonical)
+                    if " ".join(phrase) != canonical:
+                        replaced.append((" ".join(phrase), canonical))
+                    i += size
+                    break
+            else:
+                out.append(stems[i])
+                i += 1
+        return out, replaced
+
+    def _correct_all(self, raw: list[str], fixes: list[tuple[str, str]]) -> list[str]:
+        out: list[str] = []
+        for word in raw:
+            fixed = self.correct(word)
+            if fixed != word:
+                fixes.append((word, fixed))
+            out.extend(fixed.split())
+        return out
+
+    def correct(self, word: str) -> str:
+        """The knowledge-base word the person most likely meant, or the word itself.
+
+        Numbers are never corrected (990 must not become 993) and short words
+        are left alone: too many real words sit one letter apart.
+        """
+        if self._is_known(word) or len(word) < 4 or not word.isalpha():
+            return word
+        split = self._split_joined(word)
+        if split:
+            return split
+        limit = 1 if len(word) < 8 else 2
+        found = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=5)
+        if not found:
+            return word
+        best = min(found, key=lambda hit: (hit[1], hit[0][0] != word[0], hit[2]))
+        return best[0]
+
+    def _is_known(self, word: str) -> bool:
+        return word in self._known or self._stem(word) in self._known_stems
+
+    def _split_joined(self, word: str) -> str | None:
+        """"newbalance" -> "new balance": two known words typed without a space."""
+        for cut in range(2, len(word) - 1):
+            left, right = word[:cut], word[cut:]
+            if left in self._known and right in self._known and left not in STOPWORDS | {"s"}:
+                return f"{left} {right}"
+        return None
