@@ -68,6 +68,7 @@ class Assistant:
         vocabulary = [text for e in knowledge.entries for text in (*e.phrasings, e.answer)]
         self.normaliser = Normaliser(knowledge.synonyms, vocabulary)
         self.matcher = Matcher(knowledge.entries, self.normaliser)
+        self._more = frozenset(self.normaliser.normalise(p).tokens for p in self.settings.more_phrases)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Assistant:
@@ -85,8 +86,19 @@ class Assistant:
             raise UsageError(f"no entry with id {entry_id!r}") from None
 
     def ask(self, text: str, *, context: Context | None = None) -> Reply:
-        """Answer one question; `context` is what this conversation already saw."""
-        return self.explain(text, context=context).reply
+        """Answer one question; `context` is what this conversation already saw.
+
+        With a context, a bare number picks one of the choices offered last
+        turn, and "tell me more" continues from the last answer.
+        """
+        context = context or Context()
+        picked = self._pick(text, context)
+        return picked if picked is not None else self.explain(text, context=context).reply
+
+    def answer(self, entry_id: str, *, context: Context | None = None) -> Reply:
+        """The reply for a known entry, as if its question had been asked verbatim."""
+        entry = self.entry(entry_id)
+        return self._answer(entry.question, entry, 1.0, context or Context())
 
     def explain(self, text: str, *, context: Context | None = None, limit: int = 5) -> Explanation:
         context = context or Context()
@@ -94,6 +106,22 @@ class Assistant:
         ranked = self.matcher.rank(query, limit=max(limit, 8), boost=self._boost(query, context))
         reply = self._decide(text, ranked, context)
         return Explanation(reply, query, tuple(ranked[:limit]))
+
+    def _pick(self, text: str, context: Context) -> Reply | None:
+        """Replies that come from the context rather than from matching, if any."""
+        choice = text.strip().rstrip(".)")
+        if choice.isdecimal() and len(choice) < 6 and context.offered:
+            number = int(choice)
+            if 1 <= number <= len(context.offered):
+                return self.answer(context.offered[number - 1], context=context)
+            options = tuple((i, self._by_id[i].question) for i in context.offered)
+            message = f"There is no option {number}. Pick a number from 1 to {len(options)}, or type a question."
+            return Reply("clarify", message, options=options, question=text)
+        if context.last and self.normaliser.normalise(text).tokens in self._more:
+            fresh = self.suggestions(self._by_id[context.last], context)
+            if fresh:
+                return self.answer(fresh[0][0], context=context)
+        return None
 
     def _boost(self, query: Normalised, context: Context) -> dict[str, float]:
         """Short follow-ups ("what about the 993?") lean towards the last answer's neighbours."""

@@ -64,6 +64,7 @@ class Settings:
     fallback: str = "Sorry, I don't know the answer to that. I can tell you about: {topics}."
     clarify: str = "I'm not sure which you mean. Did you mean one of these?"
     fallback_topics: tuple[str, ...] = ()
+    more_phrases: tuple[str, ...] = ("tell me more", "more", "why", "go on", "more info", "details", "elaborate")
 
 
 @dataclass(frozen=True)
