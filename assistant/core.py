@@ -16,11 +16,12 @@ from assistant.context import Context
 from assistant.errors import UsageError
 from assistant.knowledge import Entry, Knowledge
 from assistant.matcher import Match, Matcher
-from assistant.normalise import Normalised, Normaliser
+from assistant.normalise import Normalised, Normaliser, sentences
 
 Pair = tuple[str, str]  # (entry_id, question)
 STATUSES = ("answered", "clarify", "smalltalk", "no_match")
 SHORT_FOLLOW_UP = 3  # content words; shorter questions lean on the previous answer
+LONG_MESSAGE = 12  # content words; longer messages are matched sentence by sentence
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,27 @@ class Assistant:
     def explain(self, text: str, *, context: Context | None = None, limit: int = 5) -> Explanation:
         context = context or Context()
         query = self.normaliser.normalise(text[: self.settings.max_question_chars])
-        ranked = self.matcher.rank(query, limit=max(limit, 8), boost=self._boost(query, context))
+        ranked = self._rank(query, context, max(limit, 8))
         reply = self._decide(text, ranked, context)
         return Explanation(reply, query, tuple(ranked[:limit]))
+
+    def _rank(self, query: Normalised, context: Context, limit: int) -> list[Match]:
+        """Rank a question; a long message is ranked sentence by sentence (its questions first).
+
+        People bury the question in a story ("My dad is picky... does New
+        Balance make its sneakers here?"); the story's words would otherwise
+        drown the question's.
+        """
+        boost = self._boost(query, context)
+        parts = sentences(query.original) if len(query.tokens) > LONG_MESSAGE else []
+        if not parts or parts == [query.original.strip()]:
+            return self.matcher.rank(query, limit=limit, boost=boost)
+        best: dict[str, Match] = {}
+        for part in parts:
+            for match in self.matcher.rank(self.normaliser.normalise(part), limit=limit, boost=boost):
+                if match.entry_id not in best or match.score > best[match.entry_id].score:
+                    best[match.entry_id] = match
+        return sorted(best.values(), key=lambda m: (-m.score, m.entry_id))[:limit]
 
     def _pick(self, text: str, context: Context) -> Reply | None:
         """Replies that come from the context rather than from matching, if any."""

@@ -30,3 +30,12 @@ class UsageError(AssistantError):
 
 class InputError(AssistantError):
     """An input file or record could not be read (batch rows, eval sets, HTTP bodies)."""
+
+
+class HttpError(InputError):
+    """A request the web API refuses; `status` is its HTTP code, `headers` go with the error reply."""
+
+    def __init__(self, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers

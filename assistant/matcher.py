@@ -31,6 +31,7 @@ from assistant.normalise import Normalised, Normaliser
 OVERLAP_WEIGHT = 0.8  # the rest is character similarity
 SHORT_QUERY = 8  # content words; longer questions are judged mostly by phrasing coverage
 QUERY_EMPHASIS = 0.5  # how much a short question's own coverage counts
+UNKNOWN_WEIGHT = 1.0  # words no phrasing uses, relative to the rarest known word
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Matcher:
             [(p, normaliser.normalise(p, correct=False).tokens) for p in e.phrasings] for e in entries
         ]
         self.weights = _idf(token_sets)
-        self.unknown_weight = max(self.weights.values(), default=1.0)
+        self.unknown_weight = UNKNOWN_WEIGHT * max(self.weights.values(), default=1.0)
         self.phrasings: list[_Phrasing] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         for index, phrasings in enumerate(token_sets):

@@ -11,12 +11,14 @@ correction), so both sides always agree.
 
 from __future__ import annotations
 
+import gzip
 import re
 import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 import Stemmer
 from rapidfuzz import process
@@ -62,6 +64,35 @@ STOPWORDS = frozenset(
 STOPWORDS = STOPWORDS - {"hi", "hello", "hey"}
 
 
+ENGLISH_MIN_COUNT = 100  # corpus count above which a word is taken to be real English
+
+
+class EnglishWords:
+    """Common English words, so "mall" or "lunch" are never "corrected" to "all" or "launch".
+
+    The word list is pyspellchecker's frequency dictionary. Reading it takes
+    ~0.1 s, so it is read on first use (only questions with an unknown word
+    need it) and then kept.
+    """
+
+    def __init__(self) -> None:
+        self._words: frozenset[str] | None = None
+        self._lock = threading.Lock()
+
+    def __contains__(self, word: str) -> bool:
+        if self._words is None:
+            with self._lock:
+                if self._words is None:
+                    self._words = self._read()
+        return word in self._words
+
+    @staticmethod
+    def _read() -> frozenset[str]:
+        data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
+        text = gzip.decompress(data).decode("utf-8")
+        return frozenset(m[1] for m in re.finditer(r'"([a-z]+)": (\d+)', text) if int(m[2]) >= ENGLISH_MIN_COUNT)
+
+
 @dataclass(frozen=True)
 class Normalised:
     """A question in canonical form, with a record of what was changed and why."""
@@ -82,6 +113,16 @@ def clean(text: str) -> str:
     for pattern, replacement in APOSTROPHE_FORMS:
         text = pattern.sub(replacement, text)
     return text
+
+
+SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a message; the questions among them if it asks any."""
+    parts = [p.strip() for p in SENTENCE_END.split(text) if TOKEN.search(p)]
+    asked = [p for p in parts if p.endswith("?")]
+    return asked or parts
 
 
 def words(text: str) -> list[str]:
@@ -107,9 +148,11 @@ class Normaliser:
         self._max_phrase = max((len(k) for k in self._synonyms), default=1)
         self._stopwords = frozenset(self._stem(w) for w in STOPWORDS)
         known = [w for w, _ in counts.most_common() if w not in STOPWORDS and not w.isdigit()]
-        self._vocabulary = known  # most frequent first, so ties favour common words
+        # Most frequent first, so ties favour common words; stop words last ("thier" -> "their").
+        self._vocabulary = known + sorted(STOPWORDS)
         self._known = frozenset(known) | STOPWORDS
         self._known_stems = frozenset(self._stem(w) for w in known)
+        self._english = EnglishWords()
 
     def normalise(self, text: str, *, correct: bool = True) -> Normalised:
         raw = words(text)
@@ -165,16 +208,18 @@ class Normaliser:
     def correct(self, word: str) -> str:
         """The knowledge-base word the person most likely meant, or the word itself.
 
-        Numbers are never corrected (990 must not become 993) and short words
-        are left alone: too many real words sit one letter apart.
+        Numbers are never corrected (990 must not become 993), nor are real
+        English words the knowledge does not use ("mall" is not a typo of "all").
         """
-        if self._is_known(word) or len(word) < 4 or not word.isalpha():
+        if self._is_known(word) or len(word) < 3 or not word.isalpha() or word in self._english:
             return word
         split = self._split_joined(word)
         if split:
             return split
-        limit = 1 if len(word) < 8 else 2
-        found = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=5)
+        limit = 1 if len(word) < 7 else 2
+        found = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if len(word) == 3:  # only a dropped letter: "kno" -> "know", never "hat" -> "hit"
+            found = [hit for hit in found if len(hit[0]) == 4 and hit[0].startswith(word[:2])]
         if not found:
             return word
         best = min(found, key=lambda hit: (hit[1], hit[0][0] != word[0], hit[2]))
