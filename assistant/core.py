@@ -8,8 +8,11 @@ conversation needs to remember travels in a `Context` value.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from assistant import knowledge as kb
 from assistant.context import Context
@@ -102,13 +105,35 @@ class Assistant:
         return self._answer(entry.question, entry, 1.0, context or Context())
 
     def explain(self, text: str, *, context: Context | None = None, limit: int = 5) -> Explanation:
-        context = context or Context()
         query = self.normaliser.normalise(text[: self.settings.max_question_chars])
-        ranked = self._rank(query, context, max(limit, 8))
+        return self._explain(text, query, context or Context(), limit)
+
+    def ask_many(self, texts: Sequence[str], *, workers: int = 1) -> list[Reply]:
+        """Answer many independent questions; the same replies as `ask`, computed faster.
+
+        Character similarities for all questions are computed in one
+        vectorised rapidfuzz call (`workers` threads; -1 means all cores), and
+        repeated questions are answered once.
+        """
+        unique = list(dict.fromkeys(texts))
+        queries = [self.normaliser.normalise(t[: self.settings.max_question_chars]) for t in unique]
+        rows = self.matcher.similarities(queries, workers=workers) if queries else []
+        replies = {
+            text: self._explain(text, query, Context(), 5, row).reply
+            for text, query, row in zip(unique, queries, rows, strict=True)
+        }
+        return [replies[t] for t in texts]
+
+    def _explain(
+        self, text: str, query: Normalised, context: Context, limit: int, similarity: np.ndarray | None = None
+    ) -> Explanation:
+        ranked = self._rank(query, context, max(limit, 8), similarity)
         reply = self._decide(text, ranked, context)
         return Explanation(reply, query, tuple(ranked[:limit]))
 
-    def _rank(self, query: Normalised, context: Context, limit: int) -> list[Match]:
+    def _rank(
+        self, query: Normalised, context: Context, limit: int, similarity: np.ndarray | None = None
+    ) -> list[Match]:
         """Rank a question; a long message is ranked sentence by sentence (its questions first).
 
         People bury the question in a story ("My dad is picky... does New
@@ -118,7 +143,7 @@ class Assistant:
         boost = self._boost(query, context)
         parts = sentences(query.original) if len(query.tokens) > LONG_MESSAGE else []
         if not parts or parts == [query.original.strip()]:
-            return self.matcher.rank(query, limit=limit, boost=boost)
+            return self.matcher.rank(query, limit=limit, boost=boost, similarity=similarity)
         best: dict[str, Match] = {}
         for part in parts:
             for match in self.matcher.rank(self.normaliser.normalise(part), limit=limit, boost=boost):

@@ -157,7 +157,7 @@ def _read_sections(file: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"cannot read: {exc}", file=str(file)) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -245,8 +245,10 @@ def _synonyms(found: list[tuple[str, Any]]) -> tuple[tuple[str, ...], ...]:
         if not isinstance(items, list):
             raise KnowledgeError("'synonyms' must be a list of lists of terms", file=file, line=line)
         for group in items:
-            if not isinstance(group, list) or len(group) < 2 or not all(isinstance(t, str) and t.strip() for t in group):
-                raise KnowledgeError(f"each synonyms group must list two or more terms, got {group!r}", file=file, line=line)
+            terms_ok = isinstance(group, list) and all(isinstance(t, str) and t.strip() for t in group)
+            if not terms_ok or len(group) < 2:
+                message = f"each synonyms group must list two or more terms, got {group!r}"
+                raise KnowledgeError(message, file=file, line=line)
             groups.append(tuple(t.strip() for t in group))
     return tuple(groups)
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from assistant.knowledge import Entry
 from assistant.normalise import Normalised, Normaliser
@@ -48,17 +49,14 @@ class Match:
     boost: float = 0.0
 
 
-@dataclass(frozen=True)
-class _Phrasing:
-    entry_index: int
-    text: str
-    tokens: frozenset[str]
-    canonical: str
-    weight: float
-
-
 class Matcher:
-    """An immutable index over all phrasings of a knowledge base."""
+    """An immutable index over all phrasings of a knowledge base.
+
+    Scores are computed with numpy over the phrasings that share a term with
+    the question, so one question and a batch of them run the same code and
+    get exactly the same results; a batch only precomputes the character
+    similarities for many questions at once (`similarities`).
+    """
 
     def __init__(self, entries: tuple[Entry, ...], normaliser: Normaliser):
         self.entries = entries
@@ -67,65 +65,95 @@ class Matcher:
         ]
         self.weights = _idf(token_sets)
         self.unknown_weight = UNKNOWN_WEIGHT * max(self.weights.values(), default=1.0)
-        self.phrasings: list[_Phrasing] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.texts: list[str] = []
+        self.canonicals: list[str] = []
+        owners: list[int] = []
+        postings: dict[str, list[int]] = defaultdict(list)
         for index, phrasings in enumerate(token_sets):
             for text, tokens in phrasings:
-                unique = frozenset(tokens)
-                for token in unique:
-                    self.postings[token].append(len(self.phrasings))
-                weight = sum(self.weights[t] for t in unique)
-                self.phrasings.append(_Phrasing(index, text, unique, " ".join(sorted(unique)), weight))
+                for token in set(tokens):
+                    postings[token].append(len(self.texts))
+                self.texts.append(text)
+                self.canonicals.append(canonical(tokens))
+                owners.append(index)
+        self.owner = np.array(owners, dtype=np.intp)
+        self.postings = {t: np.array(ids, dtype=np.intp) for t, ids in postings.items()}
+        self.phrasing_weight = np.zeros(len(self.texts))
+        for token, ids in self.postings.items():
+            self.phrasing_weight[ids] += self.weights[token]
 
     def weight(self, token: str) -> float:
         return self.weights.get(token, self.unknown_weight)
 
-    def rank(self, query: Normalised, *, limit: int = 5, boost: Mapping[str, float] | None = None) -> list[Match]:
+    def similarities(self, queries: Sequence[Normalised], *, workers: int = 1) -> np.ndarray:
+        """Character similarity (0-100) of each question to every phrasing, in one vectorised call."""
+        return process.cdist(
+            [canonical(q.tokens) for q in queries], self.canonicals,
+            scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=workers,
+        )
+
+    def rank(
+        self,
+        query: Normalised,
+        *,
+        limit: int = 5,
+        boost: Mapping[str, float] | None = None,
+        similarity: np.ndarray | None = None,
+    ) -> list[Match]:
         """The best `limit` entries for a question, best first (one match per entry)."""
-        tokens = frozenset(query.tokens)
-        if not tokens:
+        tokens = sorted(set(query.tokens))
+        shared = np.zeros(len(self.texts))
+        for token in tokens:
+            if token in self.postings:
+                shared[self.postings[token]] += self.weights[token]
+        found = np.flatnonzero(shared)
+        if not len(found):
             return []
-        query_weight = sum(self.weight(t) for t in tokens)
-        emphasis = QUERY_EMPHASIS * min(1.0, SHORT_QUERY / len(tokens))
-        canonical = " ".join(sorted(tokens))
-        best: dict[int, Match] = {}
-        for index in self._candidates(tokens):
-            phrasing = self.phrasings[index]
-            match = self._score(phrasing, tokens, query_weight, emphasis, canonical, boost)
-            current = best.get(phrasing.entry_index)
-            if current is None or match.score > current.score:
-                best[phrasing.entry_index] = match
-        return sorted(best.values(), key=lambda m: (-m.score, m.entry_id))[:limit]
+        if similarity is None:
+            similarity = np.zeros(len(self.texts))
+            similarity[found] = process.cdist(
+                [canonical(tokens)], [self.canonicals[i] for i in found],
+                scorer=fuzz.token_sort_ratio, dtype=np.float64,
+            )[0]
+        return self._matches(tokens, shared, found, similarity[found] / 100, boost, limit)
 
     def best(self, query: Normalised, *, cutoff: float = 0.0) -> Match | None:
         """The single best match, or None when nothing clears `cutoff`."""
         ranked = self.rank(query, limit=1)
         return ranked[0] if ranked and ranked[0].score >= cutoff else None
 
-    def _candidates(self, tokens: frozenset[str]) -> set[int]:
-        found: set[int] = set()
-        for token in tokens:
-            found.update(self.postings.get(token, ()))
-        return found
-
-    def _score(
+    def _matches(
         self,
-        phrasing: _Phrasing,
-        tokens: frozenset[str],
-        query_weight: float,
-        emphasis: float,
-        canonical: str,
+        tokens: list[str],
+        shared: np.ndarray,
+        found: np.ndarray,
+        similarity: np.ndarray,
         boost: Mapping[str, float] | None,
-    ) -> Match:
-        shared = sum(self.weights[t] for t in tokens & phrasing.tokens)
-        q_cov = shared / query_weight
-        p_cov = shared / phrasing.weight if phrasing.weight else 0.0
-        overlap = (q_cov**emphasis) * (p_cov ** (1 - emphasis))
-        similarity = fuzz.token_sort_ratio(canonical, phrasing.canonical) / 100
-        entry_id = self.entries[phrasing.entry_index].id
-        extra = boost.get(entry_id, 0.0) if boost else 0.0
-        score = min(1.0, OVERLAP_WEIGHT * overlap + (1 - OVERLAP_WEIGHT) * similarity + extra)
-        return Match(entry_id, round(score, 4), phrasing.text, overlap, similarity, q_cov, p_cov, extra)
+        limit: int,
+    ) -> list[Match]:
+        emphasis = QUERY_EMPHASIS * min(1.0, SHORT_QUERY / len(tokens))
+        q_cov = shared[found] / sum(self.weight(t) for t in tokens)
+        p_cov = shared[found] / self.phrasing_weight[found]
+        overlap = q_cov**emphasis * p_cov ** (1 - emphasis)
+        extra = np.array([boost.get(self.entries[self.owner[i]].id, 0.0) for i in found]) if boost else 0.0
+        score = np.round(np.minimum(1.0, OVERLAP_WEIGHT * overlap + (1 - OVERLAP_WEIGHT) * similarity + extra), 4)
+        best: dict[int, Match] = {}
+        for k in np.argsort(-score, kind="stable"):
+            entry = int(self.owner[found[k]])
+            if entry not in best:
+                boost_k = float(extra[k]) if boost else 0.0
+                best[entry] = Match(
+                    self.entries[entry].id, float(score[k]), self.texts[found[k]], float(overlap[k]),
+                    float(similarity[k]), float(q_cov[k]), float(p_cov[k]), boost_k,
+                )
+                if len(best) == limit:
+                    break
+        return sorted(best.values(), key=lambda m: (-m.score, m.entry_id))
+
+
+def canonical(tokens: Sequence[str]) -> str:
+    """The form compared character by character: unique terms in a fixed order."""
+    return " ".join(sorted(set(tokens)))
 
 
 def _idf(token_sets: list[list[tuple[str, tuple[str, ...]]]]) -> dict[str, float]:

@@ -56,7 +56,7 @@ STOPWORDS = frozenset(
     it its they them their theirs this that these those of to in on at for with by from about as
     and or but so if then than into onto also too very just really actually can could would should
     will shall may might must there here have has had having please tell know wondering wonder
-    curious question questions want wanted need like quick hi hello hey i'm okay ok um uh lol
+    curious question questions want wanted need like quick hi hello hey okay ok um uh lol
     anyone somebody someone one ones some thing things stuff kind sort bit lot lots any
     whether either else still even ever now get got""".split()
 )
