@@ -24,6 +24,7 @@ from assistant.normalise import Normalised, Normaliser, sentences
 Pair = tuple[str, str]  # (entry_id, question)
 STATUSES = ("answered", "clarify", "smalltalk", "no_match")
 SHORT_FOLLOW_UP = 3  # content words; shorter questions lean on the previous answer
+SMALLTALK_COVERAGE = 0.9  # below this, "hi, are they made in the usa?" is a question, not a greeting
 LONG_MESSAGE = 12  # content words; longer messages are matched sentence by sentence
 
 
@@ -184,15 +185,22 @@ class Assistant:
         top = ranked[0]
         entry = self._by_id[top.entry_id]
         if entry.kind == "smalltalk":
-            if top.score >= settings.smalltalk_threshold:
+            rest = [m for m in ranked if self._by_id[m.entry_id].kind != "smalltalk"]
+            if top.score >= settings.smalltalk_threshold and (
+                top.query_coverage >= SMALLTALK_COVERAGE or not rest or rest[0].score < settings.answer_threshold
+            ):
                 return Reply("smalltalk", entry.answer, entry.id, top.score, self._starters(context), question=text)
-            ranked = [m for m in ranked if self._by_id[m.entry_id].kind != "smalltalk"]
-            return self._decide(text, ranked, context)
+            return self._decide(text, rest, context)
         if entry.kind == "decline":
             if top.score >= settings.clarify_threshold:
                 return self._no_match(text, context, lead=entry.answer)
             return self._no_match(text, context)
         faq = [m for m in ranked if self._by_id[m.entry_id].kind == "faq"]
+        decline = next((m for m in ranked if self._by_id[m.entry_id].kind == "decline"), None)
+        if decline and decline.score >= max(settings.clarify_threshold, top.score - settings.decline_margin):
+            # A known out-of-scope topic nearly as close as the best answer: saying
+            # "I don't know" beats a confident near-miss.
+            return self._no_match(text, context, lead=self._by_id[decline.entry_id].answer)
         close = [m for m in faq[1:3] if m.score >= top.score - settings.clarify_margin]
         if top.score >= settings.answer_threshold and not close:
             return self._answer(text, entry, top.score, context)

@@ -56,6 +56,7 @@ class Settings:
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.42
     clarify_margin: float = 0.03
+    decline_margin: float = 0.06
     smalltalk_threshold: float = 0.6
     context_boost: float = 0.12
     max_question_chars: int = 1000

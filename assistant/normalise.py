@@ -47,6 +47,8 @@ SLANG = {
     "whats": "what", "wheres": "where", "hows": "how", "whos": "who", "thats": "that",
     "youre": "you are", "theyre": "they are", "pls": "please", "plz": "please", "abt": "about",
     "bc": "because", "cuz": "because", "w": "with", "wat": "what", "wut": "what", "da": "the",
+    "ppl": "people", "em": "them", "rn": "now", "tho": "though", "gonna": "going to", "wanna": "want to",
+    "fr": "", "af": "", "tbh": "", "ngl": "", "idk": "", "imo": "", "lmao": "",
 }
 
 # Words that carry no meaning for retrieval. Question words ("how", "where", "who")
