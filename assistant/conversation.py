@@ -17,7 +17,7 @@ def advance(context: Context, reply: Reply) -> Context:
         offered = context.offered
     if reply.status != "answered" or reply.entry_id is None:
         return Context(context.asked, offered, context.last)
-    asked = tuple(i for i in context.asked if i != reply.entry_id) + (reply.entry_id,)
+    asked = (*(i for i in context.asked if i != reply.entry_id), reply.entry_id)
     return Context(asked[-MAX_REMEMBERED:], offered, reply.entry_id)
 
 

@@ -97,6 +97,7 @@ class Assistant:
         turn, and "tell me more" continues from the last answer.
         """
         context = context or Context()
+        text = text[: self.settings.max_question_chars]  # bounded time, whatever is pasted
         picked = self._pick(text, context)
         return picked if picked is not None else self.explain(text, context=context).reply
 

@@ -28,6 +28,8 @@ def test_wheel_ships_knowledge_static_files_and_py_typed(wheel):
     for yaml_file in (ROOT / "knowledge").glob("*.yaml"):
         assert f"assistant/knowledge/{yaml_file.name}" in names
     assert "assistant/py.typed" in names
+    for static_file in (ROOT / "assistant" / "static").iterdir():
+        assert f"assistant/static/{static_file.name}" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
