@@ -22,7 +22,7 @@ from assistant.errors import AssistantError
 if TYPE_CHECKING:
     from assistant.core import Explanation
 
-FRONT_ENDS = ("assistant.evaluate", "assistant.web")
+FRONT_ENDS = ("assistant.evaluate", "assistant.chat", "assistant.web")
 
 
 class Exit(IntEnum):
