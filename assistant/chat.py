@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from assistant.conversation import Conversation
 from assistant.core import Assistant, Pair, Reply
+from assistant.errors import KnowledgeError
 from assistant.render import reply_text
+from assistant.unanswered import add_log_options, open_log
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import Completer
@@ -40,6 +42,7 @@ COMMANDS = (
     ("/help", "what you can do here"),
     ("/topics", "every question I can answer, by topic"),
     ("/reset", "forget the conversation so far"),
+    ("/reload", "reload the knowledge if its files changed"),
     ("/quit", "leave (Ctrl-D works too)"),
 )
 HELP = "\n".join([
@@ -48,7 +51,7 @@ HELP = "\n".join([
     "",
     *(f"  {name:<8} {meaning}" for name, meaning in COMMANDS),
 ])
-TOOLBAR = " /help  /topics  /reset  /quit   ·   a number picks a question   ·   Tab completes   ·   Ctrl-D quits"
+TOOLBAR = " /help  /topics  /reset  /reload  /quit   ·   a number picks a question   ·   Ctrl-D quits"
 STATUS_STYLES = MappingProxyType({"answered": "class:answer", "smalltalk": "class:answer", "clarify": "class:notice"})
 STYLES = MappingProxyType({
     "prompt": "ansicyan bold", "answer": "", "notice": "ansiyellow", "heading": "bold",
@@ -74,6 +77,7 @@ def configure(commands: Any) -> None:
     parser = commands.add_parser("chat", help="chat in the terminal (the default on a terminal)")
     parser.add_argument("--no-history", action="store_true", help="do not read or save the input history")
     add_kb_option(parser)
+    add_log_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -83,7 +87,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     The screen needs a terminal on both ends; otherwise (a script feeding lines,
     or a transcript going to `tee` or a file) the chat is plain lines in, plain text out.
     """
-    conversation = Conversation(Assistant.load(args.kb))
+    conversation = Conversation(Assistant.load(args.kb), log=open_log(args))
     if not (streams.stdin.isatty() and streams.stdout.isatty()):
         with readable(streams.stdin) as lines:
             return piped(conversation, lines, streams.stdout)
@@ -124,8 +128,21 @@ def run_command(conversation: Conversation, line: str) -> Turn:
     if name == "/reset":
         conversation.reset()
         return Turn(notice="Forgotten. Let's start over: ask me anything.")
+    if name == "/reload":
+        return Turn(notice=reload_knowledge(conversation))
     known = ", ".join(command for command, _ in COMMANDS)
     return Turn(notice=f"Unknown command {name[:40]}. Commands: {known}.")
+
+
+def reload_knowledge(conversation: Conversation) -> str:
+    """Load the knowledge again; a broken edit keeps the current one and says why."""
+    try:
+        bot = Assistant.load(conversation.bot.knowledge.path)
+    except KnowledgeError as exc:
+        return f"Reload failed, still using the previous knowledge: {exc}"
+    conversation.bot = bot
+    conversation.reset()  # the old context may name entries that no longer exist
+    return f"Reloaded {len(bot.faq)} questions from {bot.knowledge.path}. Let's start over."
 
 
 def topics_text(bot: Assistant) -> str:

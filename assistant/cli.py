@@ -22,7 +22,10 @@ from assistant.errors import AssistantError
 if TYPE_CHECKING:
     from assistant.core import Explanation
 
-FRONT_ENDS = ("assistant.evaluate", "assistant.chat", "assistant.web")
+FRONT_ENDS = (
+    "assistant.evaluate", "assistant.chat", "assistant.web", "assistant.batch",
+    "assistant.lint", "assistant.importer", "assistant.review",
+)
 
 
 class Exit(IntEnum):

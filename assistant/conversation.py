@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from assistant.context import MAX_REMEMBERED, Context
 from assistant.core import Assistant, Reply
+from assistant.unanswered import UnansweredLog
 
 
 def advance(context: Context, reply: Reply) -> Context:
@@ -22,14 +23,21 @@ def advance(context: Context, reply: Reply) -> Context:
 
 
 class Conversation:
-    """One person's chat with an assistant: ask, and the context follows along."""
+    """One person's chat with an assistant: ask, and the context follows along.
 
-    def __init__(self, bot: Assistant, context: Context | None = None):
+    With a `log`, replies that did not answer well are written to the
+    unanswered-questions log for curators.
+    """
+
+    def __init__(self, bot: Assistant, context: Context | None = None, *, log: UnansweredLog | None = None):
         self.bot = bot
         self.context = context or Context()
+        self.log = log
 
     def ask(self, text: str) -> Reply:
         reply = self.bot.ask(text, context=self.context)
+        if self.log is not None:
+            self.log.note(self.bot, text, reply, self.context)
         self.context = advance(self.context, reply)
         return reply
 

@@ -7,19 +7,22 @@ conversation needs to remember travels in a `Context` value.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from assistant import index_cache
 from assistant import knowledge as kb
 from assistant.context import Context
 from assistant.errors import UsageError
-from assistant.knowledge import Entry, Knowledge
-from assistant.matcher import Match, Matcher
-from assistant.normalise import Normalised, Normaliser, sentences
+from assistant.knowledge import Entry, Knowledge, Settings
+from assistant.matcher import Match
+from assistant.normalise import Normalised, sentences
 
 Pair = tuple[str, str]  # (entry_id, question)
 STATUSES = ("answered", "clarify", "smalltalk", "no_match")
@@ -70,10 +73,11 @@ class Assistant:
         self.settings = knowledge.settings
         self._by_id = knowledge.by_id()
         self.faq = tuple(e for e in knowledge.entries if e.kind == "faq")
-        vocabulary = [text for e in knowledge.entries for text in (*e.phrasings, e.answer)]
-        self.normaliser = Normaliser(knowledge.synonyms, vocabulary)
-        self.matcher = Matcher(knowledge.entries, self.normaliser)
-        self._more = frozenset(self.normaliser.normalise(p).tokens for p in self.settings.more_phrases)
+        self.normaliser, self.matcher = index_cache.build(knowledge)
+        self._tagged = _positions_by_tag(self.faq)
+        self._more = frozenset(
+            self.normaliser.normalise(p, correct=False).tokens for p in self.settings.more_phrases
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Assistant:
@@ -83,6 +87,20 @@ class Assistant:
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilding from the validated knowledge is cheap and keeps pickles small and safe.
         return (Assistant, (self.knowledge,))
+
+    def with_settings(self, settings: Settings) -> Assistant:
+        """The same index deciding with other thresholds (calibration sweeps, no rebuild).
+
+        Only decision settings may differ: the index and `more_phrases` stay as built.
+        """
+        clone = copy.copy(self)
+        clone.knowledge = replace(self.knowledge, settings=settings)
+        clone.settings = settings
+        return clone
+
+    def decide(self, text: str, candidates: Sequence[Match], context: Context | None = None) -> Reply:
+        """The reply for a question already ranked (`explain(...).candidates`, best first)."""
+        return self._decide(text, list(candidates), context or Context())
 
     def entry(self, entry_id: str) -> Entry:
         try:
@@ -115,11 +133,16 @@ class Assistant:
 
         Character similarities for all questions are computed in one
         vectorised rapidfuzz call (`workers` threads; -1 means all cores), and
-        repeated questions are answered once.
+        repeated questions are answered once. A large knowledge base shortlists
+        instead: every phrasing for every question would be slower, and
+        gigabytes of memory.
         """
         unique = list(dict.fromkeys(texts))
         queries = [self.normaliser.normalise(t[: self.settings.max_question_chars]) for t in unique]
-        rows = self.matcher.similarities(queries, workers=workers) if queries else []
+        if self.matcher.shortlists:
+            rows: Sequence[np.ndarray | None] = [None] * len(queries)
+        else:
+            rows = self.matcher.similarities(queries, workers=workers) if queries else []
         replies = {
             text: self._explain(text, query, Context(), 5, row).reply
             for text, query, row in zip(unique, queries, rows, strict=True)
@@ -163,11 +186,12 @@ class Assistant:
             options = tuple((i, self._by_id[i].question) for i in context.offered)
             message = f"There is no option {number}. Pick a number from 1 to {len(options)}, or type a question."
             return Reply("clarify", message, options=options, question=text)
-        if context.last and self.normaliser.normalise(text).tokens in self._more:
-            fresh = self.suggestions(self._by_id[context.last], context)
-            if fresh:
-                return self.answer(fresh[0][0], context=context)
-        return None
+        if self.normaliser.normalise(text).tokens not in self._more:
+            return None
+        fresh = self.suggestions(self._by_id[context.last], context) if context.last else ()
+        if fresh:
+            return self.answer(fresh[0][0], context=context)
+        return self._no_match(text, context, lead="More about what? Ask me a question first.")
 
     def _boost(self, query: Normalised, context: Context) -> dict[str, float]:
         """Short follow-ups ("what about the 993?") lean towards the last answer's neighbours."""
@@ -175,7 +199,7 @@ class Assistant:
         if last is None or len(set(query.tokens)) > SHORT_FOLLOW_UP:
             return {}
         step = self.settings.context_boost
-        near = {e.id: step / 2 for e in self.faq if set(e.tags) & set(last.tags)}
+        near = {entry_id: step / 2 for entry_id in self._related(last.tags)}
         near.update({i: step for i in (last.id, *last.follow_ups)})
         return near
 
@@ -228,15 +252,29 @@ class Assistant:
     def suggestions(self, entry: Entry, context: Context | None = None) -> tuple[Pair, ...]:
         """Curated follow-ups first, then entries sharing a tag; never the answer itself or repeats."""
         seen = {entry.id, *(context.asked if context else ())}
-        related = [e.id for e in self.faq if set(e.tags) & set(entry.tags)]
         picked: list[Pair] = []
-        for entry_id in (*entry.follow_ups, *related):
-            if entry_id not in seen and len(picked) < self.settings.max_suggestions:
+        for entry_id in (*entry.follow_ups, *self._related(entry.tags)):
+            if len(picked) == self.settings.max_suggestions:
+                break
+            if entry_id not in seen:
                 seen.add(entry_id)
                 picked.append((entry_id, self._by_id[entry_id].question))
         return tuple(picked)
 
+    def _related(self, tags: Sequence[str]) -> list[str]:
+        """Ids of the FAQ entries sharing a tag, in knowledge order (an index: big knowledge has many)."""
+        return [self.faq[i].id for i in sorted({i for tag in tags for i in self._tagged.get(tag, ())})]
+
     def _starters(self, context: Context) -> tuple[Pair, ...]:
         """Questions to offer when there is no answer to build on: the first curated entries."""
-        fresh = [(e.id, e.question) for e in self.faq if e.id not in context.asked]
-        return tuple(fresh[: self.settings.max_suggestions])
+        fresh = ((e.id, e.question) for e in self.faq if e.id not in context.asked)
+        return tuple(itertools.islice(fresh, self.settings.max_suggestions))
+
+
+def _positions_by_tag(faq: Sequence[Entry]) -> dict[str, tuple[int, ...]]:
+    """Tag -> positions of the FAQ entries carrying it."""
+    tagged: dict[str, list[int]] = {}
+    for position, entry in enumerate(faq):
+        for tag in entry.tags:
+            tagged.setdefault(tag, []).append(position)
+    return {tag: tuple(positions) for tag, positions in tagged.items()}

@@ -141,6 +141,13 @@ def configure(commands: Any) -> None:
     parser.add_argument("file", help="CSV or JSONL with question, expected and optional kind columns")
     parser.add_argument("--failures", action="store_true", help="list every question not answered right")
     parser.add_argument("--min-accuracy", type=float, default=None, help="exit 1 below this overall accuracy (0-1)")
+    parser.add_argument(
+        "--calibrate", action="store_true",
+        help="sweep answer_threshold, clarify_threshold and clarify_margin; print the trade-off and a recommendation",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="with --calibrate: save the recommendation to the knowledge's settings"
+    )
     add_kb_option(parser)
     parser.set_defaults(run=run)
 
@@ -149,7 +156,25 @@ def run(args: argparse.Namespace, streams: Any) -> int:
     bot = Assistant.load(args.kb)
     cases = read_cases(args.file)
     check_labels(bot, cases, args.file)
+    if args.calibrate or args.write:
+        return run_calibrate(bot, cases, args, streams)
     outcomes = evaluate(bot, cases)
     print(report(outcomes, show_failures=args.failures), file=streams.stdout)
     right = rates(outcomes)["right"]
     return 1 if args.min_accuracy is not None and right < args.min_accuracy else 0
+
+
+def run_calibrate(bot: Assistant, cases: list[Case], args: argparse.Namespace, streams: Any) -> int:
+    """`eval --calibrate [--write]`: print the threshold trade-off, optionally save the recommendation."""
+    from assistant.calibrate import calibrate, summary
+    from assistant.errors import UsageError
+    from assistant.settings_file import write_settings
+
+    if not args.calibrate:
+        raise UsageError("--write needs --calibrate")
+    points, current, chosen = calibrate(bot, cases)
+    print(summary(points, current, chosen), file=streams.stdout)
+    if args.write:
+        saved = write_settings(bot.knowledge.path, chosen.values())
+        print(f"saved to {saved}", file=streams.stdout)
+    return 0

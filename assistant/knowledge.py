@@ -10,6 +10,9 @@ fixes it is editing that file by hand.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -19,7 +22,9 @@ from typing import Any
 
 import yaml
 
+from assistant import yaml_reader
 from assistant.errors import KnowledgeError
+from assistant.yaml_reader import LineMap
 
 KINDS = {"entries": "faq", "smalltalk": "smalltalk", "decline": "decline"}
 SECTIONS = (*KINDS, "synonyms", "settings")
@@ -76,37 +81,27 @@ class Knowledge:
     synonyms: tuple[tuple[str, ...], ...] = ()
     settings: Settings = field(default_factory=Settings)
     path: str = ""
+    digest: str = field(default="", compare=False)  # sha256 of the files read; keys the index cache
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
 
 
-class _Mapping(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers the lines it and its keys came from."""
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while bulk-building objects that are all kept.
 
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loading (no tags that run code), plus line numbers and duplicate-key checks."""
-
-    def construct_line_map(self, node: yaml.MappingNode) -> Iterator[_Mapping]:
-        data = _Mapping()
-        data.line = node.start_mark.line + 1
-        data.key_lines = {}
-        yield data
-        for key_node, _ in node.value:
-            key = str(key_node.value)
-            if key in data.key_lines:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            data.key_lines[key] = key_node.start_mark.line + 1
-        data.update(self.construct_mapping(node, deep=True))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_map)
+    Building a large knowledge base creates millions of lists and strings, none
+    of them garbage; the collector's passes over them made loading several
+    times slower. Its previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def bundled_path() -> Path:
@@ -123,11 +118,18 @@ def resolve_path(path: str | os.PathLike[str] | None) -> Path:
 
 def load(path: str | os.PathLike[str] | None = None) -> Knowledge:
     """Read and validate a knowledge base: a YAML file or a folder of them."""
-    root = resolve_path(path)
+    with paused_gc():
+        return _load(resolve_path(path))
+
+
+def _load(root: Path) -> Knowledge:
     files = _yaml_files(root)
     parts: dict[str, list[tuple[str, Any]]] = {name: [] for name in SECTIONS}
+    digest = hashlib.sha256()
     for file in files:
-        for section, value in _read_sections(file).items():
+        data = _read_bytes(file)
+        digest.update(b"%d:%s\0%d:" % (len(file.name), file.name.encode(), len(data)) + data)
+        for section, value in _read_sections(file, data).items():
             parts[section].append((str(file), value))
     entries = [e for section, kind in KINDS.items() for e in _entries(parts[section], kind)]
     _check_references(entries)
@@ -138,6 +140,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Knowledge:
         synonyms=_synonyms(parts["synonyms"]),
         settings=_settings(parts["settings"]),
         path=str(root),
+        digest=digest.hexdigest(),
     )
 
 
@@ -152,13 +155,23 @@ def _yaml_files(root: Path) -> list[Path]:
     return [root]
 
 
-def _read_sections(file: Path) -> dict[str, Any]:
+def _read_bytes(file: Path) -> bytes:
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return file.read_bytes()
+    except OSError as exc:
         raise KnowledgeError(f"cannot read: {exc}", file=str(file)) from None
+
+
+def _read_sections(file: Path, raw: bytes) -> dict[str, Any]:
+    """The sections of one file's bytes (read once: they are also what the index cache is keyed by)."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"cannot read: {exc}", file=str(file)) from None
+    if "\r" in text:  # as text mode reads it: universal newlines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        data = yaml_reader.load(text)  # safe: plain YAML only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -166,7 +179,7 @@ def _read_sections(file: Path) -> dict[str, Any]:
         raise KnowledgeError(f"invalid YAML: {problem}", file=str(file), line=line) from None
     if data is None:
         return {}
-    if not isinstance(data, _Mapping):
+    if not isinstance(data, LineMap):
         raise KnowledgeError(f"expected a mapping with sections {', '.join(SECTIONS)}", file=str(file), line=1)
     for key in data:
         if key not in SECTIONS:
@@ -186,7 +199,7 @@ def _entries(found: list[tuple[str, Any]], kind: str) -> Iterator[Entry]:
 
 
 def _entry(item: Any, kind: str, file: str, section_line: int) -> Entry:
-    if not isinstance(item, _Mapping):
+    if not isinstance(item, LineMap):
         raise KnowledgeError("each entry must be a mapping with id, question and answer", file=file, line=section_line)
     entry_id = item.get("id") if isinstance(item.get("id"), str) else None
 
@@ -212,7 +225,7 @@ def _entry(item: Any, kind: str, file: str, section_line: int) -> Entry:
     )
 
 
-def _text_list(item: _Mapping, key: str, fail: Any) -> tuple[str, ...]:
+def _text_list(item: LineMap, key: str, fail: Any) -> tuple[str, ...]:
     value = item.get(key, [])
     if value is None or not isinstance(value, list):
         raise fail(f"'{key}' must be a list of text", key)
@@ -260,7 +273,7 @@ def _settings(found: list[tuple[str, Any]]) -> Settings:
     if not found:
         return Settings()
     file, (line, values) = found[0]
-    if not isinstance(values, _Mapping):
+    if not isinstance(values, LineMap):
         raise KnowledgeError("'settings' must be a mapping", file=file, line=line)
     defaults = {f.name: getattr(Settings(), f.name) for f in fields(Settings)}
     clean: dict[str, Any] = {}

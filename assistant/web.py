@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
@@ -34,6 +35,8 @@ from assistant.httpkit import (
     send,
 )
 from assistant.lookup import Completer, topics
+from assistant.reload import Reloading
+from assistant.unanswered import DEFAULT_BELOW, UnansweredLog, add_log_options
 
 Handler = Callable[[Request], Response]
 
@@ -55,9 +58,10 @@ class App:
 
     def __init__(
         self, bot: Assistant, *, allow_origins: Iterable[str] = (), max_body: int = MAX_BODY,
-        cache_size: int = CACHE_SIZE,
+        cache_size: int = CACHE_SIZE, log: UnansweredLog | None = None,
     ):
         self.bot = bot
+        self.log = log
         self.cors = Cors.of(allow_origins)
         self.max_body = max_body
         self.max_question = bot.settings.max_question_chars
@@ -115,10 +119,14 @@ class App:
             context = Context.from_dict(data.get("context"), self.known_ids)
         except InputError as exc:
             raise HttpError(400, str(exc)) from None
-        return Response(200, self._answer(question, context))
+        reply, body = self._answer(question, context)
+        if self.log is not None:
+            self.log.note(self.bot, question, reply, context)
+        return Response(200, body)
 
-    def _reply_body(self, question: str, context: Context) -> bytes:
-        return reply_body(self.bot.ask(question, context=context), context)
+    def _reply_body(self, question: str, context: Context) -> tuple[Reply, bytes]:
+        reply = self.bot.ask(question, context=context)
+        return reply, reply_body(reply, context)
 
     def complete(self, request: Request) -> Response:
         """GET /api/complete?q=...: known questions for a type-ahead box."""
@@ -153,15 +161,46 @@ def static_files() -> dict[str, Response]:
 
 def create_app(
     kb_path: str | os.PathLike[str] | None = None, *, allow_origins: Iterable[str] = (), bot: Assistant | None = None,
-    max_body: int = MAX_BODY, cache_size: int = CACHE_SIZE,
-) -> App:
+    max_body: int = MAX_BODY, cache_size: int = CACHE_SIZE, log_unanswered: str | os.PathLike[str] | None = None,
+    log_below: float = DEFAULT_BELOW, reload: bool = False,
+) -> App | ReloadingApp:
     """The WSGI application for a knowledge base (None: $FAQ_ASSISTANT_KB or the bundled one).
 
-    `bot` reuses an already loaded assistant (tests, embedding in a bigger app).
+    `bot` reuses an already loaded assistant (tests, embedding in a bigger app);
+    `log_unanswered` appends weak replies to a JSONL log (safe across workers);
+    `reload` follows edits to the knowledge files (a broken edit keeps the old knowledge).
     """
-    return App(
-        bot or Assistant.load(kb_path), allow_origins=allow_origins, max_body=max_body, cache_size=cache_size
-    )
+    log = UnansweredLog(log_unanswered, below=log_below) if log_unanswered else None
+    options = {"allow_origins": tuple(allow_origins), "max_body": max_body, "cache_size": cache_size, "log": log}
+    if reload:
+        return ReloadingApp(Reloading(kb_path, on_error=_report), lambda fresh: App(fresh, **options))
+    return App(bot or Assistant.load(kb_path), **options)
+
+
+class ReloadingApp:
+    """Serves with the latest good knowledge: a fresh `App` after each successful reload.
+
+    A request in flight keeps the `App` it started with, so it finishes on the old knowledge.
+    """
+
+    def __init__(self, reloading: Reloading, make: Callable[[Assistant], App]):
+        self.reloading = reloading
+        self._make = make
+        self._app = make(reloading.current())
+
+    @property
+    def bot(self) -> Assistant:
+        return self._app.bot
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        app, bot = self._app, self.reloading.current()
+        if app.bot is not bot:
+            app = self._app = self._make(bot)
+        return app(environ, start_response)
+
+
+def _report(message: str) -> None:
+    print(f"faq-assistant: {message}", file=sys.stderr, flush=True)
 
 
 def configure(commands: Any) -> None:
@@ -175,14 +214,19 @@ def configure(commands: Any) -> None:
         help="let pages on this origin call the API from the browser (repeatable; '*' allows any)",
     )
     parser.add_argument("--threads", type=int, default=4, help="worker threads (default: 4)")
+    parser.add_argument("--reload", action="store_true", help="reload the knowledge when its files change")
     add_kb_option(parser)
+    add_log_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, streams: Any) -> int:
     """Load the knowledge first (a broken one exits 2 before binding), then serve until interrupted."""
     check_options(args.allow_origins, args.port, args.threads)
-    app = create_app(args.kb, allow_origins=args.allow_origins)
+    app = create_app(
+        args.kb, allow_origins=args.allow_origins, log_unanswered=args.log_unanswered, log_below=args.log_below,
+        reload=args.reload,
+    )
     import waitress  # only `serve` needs it
 
     try:

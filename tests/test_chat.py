@@ -148,7 +148,7 @@ def test_quit(chat: Conversation, command: str) -> None:
 def test_an_unknown_command_is_not_asked_as_a_question(chat: Conversation) -> None:
     turn = handle_turn(chat, "/price of 990")
     assert turn is not None and turn.reply is None
-    assert turn.notice == "Unknown command /price. Commands: /help, /topics, /reset, /quit."
+    assert turn.notice == "Unknown command /price. Commands: /help, /topics, /reset, /reload, /quit."
 
 
 def test_styled_text_reads_exactly_like_the_plain_text(chat: Conversation) -> None:
@@ -181,7 +181,7 @@ def test_completion_offers_known_questions_typos_included(bot: Assistant, typed:
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
-    ("/t", ["/topics"]), ("/", ["/help", "/topics", "/reset", "/quit"]), ("", []), ("1", []), ("12", []),
+    ("/t", ["/topics"]), ("/", ["/help", "/topics", "/reset", "/reload", "/quit"]), ("", []), ("1", []), ("12", []),
     ("are nb made in usa " * 1000, []),
 ])
 def test_completion_of_commands_and_nothing(bot: Assistant, typed: str, expected: list[str]) -> None:
