@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from assistant.answering import CHUNK, Answerer, answer_records, start_pool
 from assistant.core import STATUSES, Assistant
 from assistant.rows import INPUT_FORMATS, Record, count_lines, guess_format, open_input, read_records
+from assistant.unanswered import UnansweredLog, add_log_options, open_log
 from assistant.writers import OUTPUT_FORMATS, make_writer, open_output
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def configure(commands: Any) -> None:
         "--fail-on-no-match", action="store_true", help="exit 1 if any question got no match or an error (for CI)"
     )
     add_kb_option(parser)
+    add_log_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -198,16 +200,36 @@ def _answer_all(
         writer = make_writer(_output_format(args), out)
         answerer = Answerer(bot, top=args.top, pool=pool)
         groups = answer_records(chain(first, records), answerer, field=args.field, chunk=args.chunk, ahead=processes)
-        with _progress(args, streams) as advance:
+        with _progress(args, streams) as advance, _log(args) as log:
             for group in groups:
                 writer.write([row for _, row in group])
                 tally.add(group)
                 advance(len(group))
+                if log is not None:
+                    log_weak(log, bot, [row for _, row in group], args.field)
         writer.close()
     if getattr(writer, "dropped", None):
         names = ", ".join(sorted(writer.dropped))
         print(f"faq-assistant: warning: fields missing from the first rows were left out of the CSV: {names}",
               file=tally.stderr)
+
+
+@contextmanager
+def _log(args: argparse.Namespace) -> Iterator[UnansweredLog | None]:
+    log = open_log(args)
+    try:
+        yield log
+    finally:
+        if log is not None:
+            log.close()
+
+
+def log_weak(log: UnansweredLog, bot: Assistant, rows: list[dict[str, Any]], field: str) -> None:
+    """Log the rows answered weakly; only those are ranked again, for their candidates."""
+    for row in rows:
+        if log.weak(row["status"], row["confidence"] or 0.0):
+            question = row[field]
+            log.note(bot, question, bot.ask(question))
 
 
 @contextmanager

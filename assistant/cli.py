@@ -9,8 +9,10 @@ exit codes. Streams are passed in so tests can drive every command in-process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ class Exit(IntEnum):
     NO_MATCH = 1  # like grep: ran fine, found nothing
     ERROR = 2  # usage, input or knowledge errors
     INTERRUPTED = 130
+    BROKEN_PIPE = 141
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
     except KeyboardInterrupt:
         print("faq-assistant: interrupted", file=streams.stderr)
         return Exit.INTERRUPTED
+    except BrokenPipeError:  # `faq-assistant ask ... | head -1`: the reader has seen enough
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), streams.stdout.fileno())
+        return Exit.BROKEN_PIPE
 
 
 def _can_chat() -> bool:

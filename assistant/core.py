@@ -114,10 +114,7 @@ class Assistant:
         With a context, a bare number picks one of the choices offered last
         turn, and "tell me more" continues from the last answer.
         """
-        context = context or Context()
-        text = text[: self.settings.max_question_chars]  # bounded time, whatever is pasted
-        picked = self._pick(text, context)
-        return picked if picked is not None else self.explain(text, context=context).reply
+        return self.explain(text, context=context).reply
 
     def answer(self, entry_id: str, *, context: Context | None = None) -> Reply:
         """The reply for a known entry, as if its question had been asked verbatim."""
@@ -125,8 +122,9 @@ class Assistant:
         return self._answer(entry.question, entry, 1.0, context or Context())
 
     def explain(self, text: str, *, context: Context | None = None, limit: int = 5) -> Explanation:
-        query = self.normaliser.normalise(text[: self.settings.max_question_chars])
-        return self._explain(text, query, context or Context(), limit)
+        """The reply with its reasons: the normalised question and the top `limit` candidates."""
+        text = text[: self.settings.max_question_chars]  # bounded time, whatever is pasted
+        return self._explain(text, self.normaliser.normalise(text), context or Context(), limit)
 
     def ask_many(self, texts: Sequence[str], *, workers: int = 1) -> list[Reply]:
         """Answer many independent questions; the same replies as `ask`, computed faster.
@@ -144,7 +142,7 @@ class Assistant:
         else:
             rows = self.matcher.similarities(queries, workers=workers) if queries else []
         replies = {
-            text: self._explain(text, query, Context(), 5, row).reply
+            text: self._explain(text[: self.settings.max_question_chars], query, Context(), 5, row).reply
             for text, query, row in zip(unique, queries, rows, strict=True)
         }
         return [replies[t] for t in texts]
@@ -152,6 +150,9 @@ class Assistant:
     def _explain(
         self, text: str, query: Normalised, context: Context, limit: int, similarity: np.ndarray | None = None
     ) -> Explanation:
+        picked = self._pick(text, query, context)
+        if picked is not None:
+            return Explanation(picked, query)
         ranked = self._rank(query, context, max(limit, 8), similarity)
         reply = self._decide(text, ranked, context)
         return Explanation(reply, query, tuple(ranked[:limit]))
@@ -176,7 +177,7 @@ class Assistant:
                     best[match.entry_id] = match
         return sorted(best.values(), key=lambda m: (-m.score, m.entry_id))[:limit]
 
-    def _pick(self, text: str, context: Context) -> Reply | None:
+    def _pick(self, text: str, query: Normalised, context: Context) -> Reply | None:
         """Replies that come from the context rather than from matching, if any."""
         choice = text.strip().rstrip(".)")
         if choice.isdecimal() and len(choice) < 6 and context.offered:
@@ -186,7 +187,7 @@ class Assistant:
             options = tuple((i, self._by_id[i].question) for i in context.offered)
             message = f"There is no option {number}. Pick a number from 1 to {len(options)}, or type a question."
             return Reply("clarify", message, options=options, question=text)
-        if self.normaliser.normalise(text).tokens not in self._more:
+        if query.tokens not in self._more:
             return None
         fresh = self.suggestions(self._by_id[context.last], context) if context.last else ()
         if fresh:
@@ -244,9 +245,10 @@ class Assistant:
         return Reply("clarify", self.settings.clarify, None, score, options=options, question=text)
 
     def _no_match(self, text: str, context: Context, lead: str = "") -> Reply:
-        topics = self.settings.fallback_topics or tuple(e.question for e in self.faq[:3])
-        fallback = self.settings.fallback.format(topics="; ".join(topics))
-        message = f"{lead} {fallback}".strip()
+        """No answer; a known decline topic or context problem leads with its own sentence."""
+        topics = "; ".join(self.settings.fallback_topics or tuple(e.question for e in self.faq[:3]))
+        template = f"{lead} {self.settings.topics_hint}" if lead else self.settings.fallback
+        message = template.format(topics=topics)
         return Reply("no_match", message, None, 0.0, self._starters(context), question=text)
 
     def suggestions(self, entry: Entry, context: Context | None = None) -> tuple[Pair, ...]:

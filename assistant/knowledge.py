@@ -68,6 +68,7 @@ class Settings:
     max_suggestions: int = 3
     greeting: str = "Hi! Ask me a question."
     fallback: str = "Sorry, I don't know the answer to that. I can tell you about: {topics}."
+    topics_hint: str = "I can tell you about: {topics}."
     clarify: str = "I'm not sure which you mean. Did you mean one of these?"
     fallback_topics: tuple[str, ...] = ()
     more_phrases: tuple[str, ...] = ("tell me more", "more", "why", "go on", "more info", "details", "elaborate")

@@ -41,6 +41,7 @@ QUERY_EMPHASIS = 0.5  # how much a short question's own coverage counts
 UNKNOWN_WEIGHT = 1.0  # words no phrasing uses, relative to the rarest known word
 SHORTLIST_FROM = 10_000  # phrasings (about 2,000 entries); below, scoring every candidate is faster (measured)
 SEED = 16  # phrasings per wanted entry scored to find a first bar
+FEW = 500  # candidates left that are scored without bounding them further
 # Scores are rounded to 4 places: a phrasing is only dropped when it is below the bar by
 # more than rounding (and float error) could hide, so no tie is ever lost.
 MARGIN = 1.0001e-4
@@ -218,27 +219,43 @@ class Matcher:
 
         A phrasing scores at least its overlap part plus boost (its floor) and
         at most that plus the similarity weight times a bound on its character
-        similarity (its ceiling). Any entry score known to be reached sets a
-        bar: the `limit`-th best entry floor, `bar` from phrasings scored
-        earlier, or the best few ceilings scored in full. A phrasing whose
-        ceiling is below the bar cannot displace any of the best `limit` entries.
+        similarity (its ceiling): 1, then one from lengths, then one from
+        character counts, each tighter and dearer. Any entry score known to be
+        reached sets a bar: `bar` from phrasings scored earlier, the `limit`-th
+        best entry floor, or the best few ceilings scored in full. A phrasing
+        whose ceiling is below the bar cannot displace any of the best entries.
         """
         floor = _floor(c)
         bar = max(bar, self._bar(c.ids, floor, limit))
         c, floor = _kept(c, floor, floor + (1 - OVERLAP_WEIGHT) >= bar)
         query = canonical(tokens)
-        for bound in (postings.by_length, postings.most_similar):
-            if len(c.ids) <= SEED * limit:  # few left: scoring them all is as quick as bounding them
-                return c
-            similar = bound(query, self.letters[c.ids] if bound is postings.most_similar else None, self.lengths[c.ids])
-            if similar is None:
-                return c
-            ceiling = floor + (1 - OVERLAP_WEIGHT) * similar
-            seed = np.sort(np.argpartition(-ceiling, SEED * limit)[: SEED * limit])
-            scored = _scores(_subset(c, seed), self._similarity(tokens, c.ids[seed], similarity))
-            bar = max(bar, self._bar(c.ids[seed], scored, limit))
-            c, floor = _kept(c, floor, ceiling >= bar)
+        if len(c.ids) > FEW:
+            bound = postings.by_length(query, self.lengths[c.ids])
+            c, floor, bar = self._tighten(c, floor, bound, tokens, limit, bar, similarity)
+        if len(c.ids) > FEW:
+            bound = postings.most_similar(query, self.letters[c.ids], self.lengths[c.ids])
+            c, floor, bar = self._tighten(c, floor, bound, tokens, limit, bar, similarity)
         return c
+
+    def _tighten(
+        self,
+        c: _Candidates,
+        floor: np.ndarray,
+        bound: np.ndarray | None,
+        tokens: list[str],
+        limit: int,
+        bar: float,
+        similarity: np.ndarray | None,
+    ) -> tuple[_Candidates, np.ndarray, float]:
+        """Score the highest ceilings in full to raise the bar, then keep what can still reach it."""
+        if bound is None:
+            return c, floor, bar
+        ceiling = floor + (1 - OVERLAP_WEIGHT) * bound
+        seed = np.sort(np.argpartition(-ceiling, SEED * limit)[: SEED * limit])
+        scored = _scores(_subset(c, seed), self._similarity(tokens, c.ids[seed], similarity))
+        bar = max(bar, self._bar(c.ids[seed], scored, limit))
+        c, floor = _kept(c, floor, ceiling >= bar)
+        return c, floor, bar
 
     def _bar(self, ids: np.ndarray, reached: np.ndarray, limit: int) -> float:
         """The lowest ceiling that can still matter: the `limit`-th best entry's reached score, less rounding."""

@@ -78,7 +78,7 @@ def letters(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
-def by_length(query: str, counts: None, lengths: np.ndarray) -> np.ndarray | None:
+def by_length(query: str, lengths: np.ndarray) -> np.ndarray | None:
     """An upper bound on each text's similarity (0-1, as `most_similar`) from lengths alone: cheaper, looser.
 
     A common subsequence is no longer than the shorter string.

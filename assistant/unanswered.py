@@ -58,7 +58,10 @@ class UnansweredLog:
 
     def wants(self, reply: Reply) -> bool:
         """No match and clarify always; answers only below the confidence floor; small talk never."""
-        return reply.status in LOGGED_STATUSES or (reply.status == "answered" and reply.confidence < self.below)
+        return self.weak(reply.status, reply.confidence)
+
+    def weak(self, status: str, confidence: float) -> bool:
+        return status in LOGGED_STATUSES or (status == "answered" and confidence < self.below)
 
     def record(self, question: str, reply: Reply, candidates: Iterable[Match | tuple[str, float]] = ()) -> bool:
         """Append the question if the reply was weak; True when a line was written."""

@@ -115,3 +115,14 @@ def test_web_logs_weak_replies_without_request_data(bot, tmp_path):
     text = log.read_text(encoding="utf-8")
     assert json.loads(text)["question"] == "what is the weather today"
     assert "203.0.113.9" not in text
+
+
+def test_batch_logs_weak_rows(run_cli, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("are nb made in usa\nhow much are they\n", encoding="utf-8")
+    log = tmp_path / "batch.jsonl"
+    result = run_cli("batch", str(questions), "-o", str(tmp_path / "out.csv"), "--log-unanswered", str(log))
+    assert result.code == 0
+    assert [json.loads(line)["question"] for line in log.read_text(encoding="utf-8").splitlines()] == [
+        "how much are they"
+    ]
