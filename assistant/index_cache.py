@@ -14,11 +14,11 @@ the package version and the source of the modules that shape the index. A cache
 whose key, format or shape does not match, or that does not parse, is ignored
 and replaced; failing to write one is not an error. Term weights are not
 stored: they are recomputed from the terms in a fraction of a second, so a
-cache can only ever hold text, never numbers the matcher would trust.
+cache holds only text and word counts.
 
-Small knowledge bases build faster than a cache reads (see benchmarks/README.md),
-so only those with `MIN_PHRASINGS` or more phrasings use one.
-`FAQ_ASSISTANT_INDEX_CACHE=0` turns it off.
+Below `MIN_PHRASINGS` a cache would save less than a tenth of a second (see
+benchmarks/README.md), not worth a file in the curators' knowledge folder, so
+only larger knowledge uses one. `FAQ_ASSISTANT_INDEX_CACHE=0` turns it off.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from assistant.normalise import Normaliser, words
 
 FORMAT = "faq-assistant-index"
 VERSION = 1
-MIN_PHRASINGS = 10_000  # about 2,000 entries; smaller ones load in well under 0.3 s without (measured)
+MIN_PHRASINGS = 10_000  # about 2,000 entries: below, a cache saves under 0.1 s (measured)
 ENV_VAR = "FAQ_ASSISTANT_INDEX_CACHE"
 Index = tuple[Counter[str], list[str]]  # word counts, canonical terms of each phrasing
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from assistant import Assistant
 from assistant.cli import Streams, main
 
 DATA = Path(__file__).parent / "data"
+# The benchmarks' generators are importable in tests; appended, so the *installed*
+# `assistant` package still wins over the source tree.
+sys.path.append(str(Path(__file__).parent.parent))
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from assistant import answering
 from assistant.answering import Answerer, answer_records, start_pool
 from assistant.batch import answer_rows
 from assistant.rows import Record
-from tests.conftest import DATA
 
 RESULT = ["status", "entry_id", "matched_question", "confidence", "answer", "suggestions", "options", "error"]
 ODD = 'Größe 42, "quoted"; semi;colon\nsecond line — 日本語 🇺🇸'  # Unicode, quotes, delimiters, a line break

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DATA
+from conftest import DATA
 
 SCRIPT = str(Path(sys.executable).with_name("faq-assistant"))
 

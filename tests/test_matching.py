@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import DATA
 
 from assistant import Assistant, Context, Reply
 from assistant.evaluate import evaluate, rates, read_cases
-from tests.conftest import DATA
 
 
 @pytest.mark.parametrize(

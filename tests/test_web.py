@@ -14,10 +14,10 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from live_server import live_server
 
 from assistant import Assistant
 from assistant.web import MAX_BODY, App, create_app
-from tests.live_server import live_server
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_KB = f"""

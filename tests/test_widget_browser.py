@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import live_server, stop
 
 from assistant import Assistant
 from assistant.knowledge import bundled_path
-from tests.live_server import live_server, stop
 
 try:
     from playwright.sync_api import expect, sync_playwright
