@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import filterfalse
 
 import Stemmer
 from rapidfuzz import process
@@ -198,11 +199,12 @@ class Normaliser:
         The same as `normalise(text, correct=False).tokens`, without splitting
         the text again or recording what changed.
         """
-        memo = self._stems
-        stems = [memo[w] if w in memo else self._stem(w) for w in raw]
+        stems: list[str] = list(map(self._stems.get, raw))  # type: ignore[arg-type]
+        if None in stems:  # a word the knowledge did not count (never, when indexing it)
+            stems = [self._stem(w) for w in raw]
         if not self._phrase_starts.isdisjoint(stems):
             stems, _ = self._apply_synonyms(stems)
-        return tuple(t for t in stems if t not in self._stopwords)
+        return tuple(filterfalse(self._stopwords.__contains__, stems))
 
     def _stem(self, word: str) -> str:
         stem = self._stems.get(word)
