@@ -58,7 +58,7 @@ def read_cases(path: str) -> list[Case]:
         with file.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(_jsonl_rows(handle, path) if file.suffix == ".jsonl" else _csv_rows(handle))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     cases = []
     for line, row in rows:
         question, expected = (row.get("question") or "").strip(), (row.get("expected") or "").strip()

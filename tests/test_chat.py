@@ -40,7 +40,7 @@ COLOUR_CODE = re.compile(r"\x1b\[(?:\d+;)*(?:3\d|9[0-7])(?:;\d+)*m")
 
 GREETING = (
     "Hi! I answer questions about whether New Balance sneakers are made in the USA and how they are made. "
-    "Ask away, or type /help."
+    "What would you like to know?"
 )
 HI = """\
 Hi! I can answer questions about whether New Balance sneakers are made in the USA and how they are made.
@@ -354,7 +354,7 @@ def quit_with_ctrl_d(child: pexpect.spawn) -> str:
 
 def test_terminal_chat_end_to_end(tmp_path: Path) -> None:
     child = spawn(["chat", "--no-history"], tmp_path)
-    screen = expect(child, "Ask away")
+    screen = expect(child, "What would you like to know?")
     screen += ask(child, "are nb made in usa", "significant number of its sneakers")
     screen += ask(child, "1", "only about one-quarter")
     screen += ask(child, "/topics", "Manufacturing")
@@ -366,7 +366,7 @@ def test_terminal_chat_end_to_end(tmp_path: Path) -> None:
 
 def test_plain_faq_assistant_on_a_terminal_starts_the_chat_without_colour(tmp_path: Path) -> None:
     child = spawn([], tmp_path, NO_COLOR="1")
-    screen = expect(child, "Ask away")
+    screen = expect(child, "What would you like to know?")
     screen += ask(child, "are nb made in usa", "significant number of its sneakers")
     screen += quit_with_ctrl_d(child)
     assert child.exitstatus == 0
