@@ -129,23 +129,28 @@ class Assistant:
     def ask_many(self, texts: Sequence[str], *, workers: int = 1) -> list[Reply]:
         """Answer many independent questions; the same replies as `ask`, computed faster.
 
-        Character similarities for all questions are computed in one
-        vectorised rapidfuzz call (`workers` threads; -1 means all cores), and
-        repeated questions are answered once. A large knowledge base shortlists
-        instead: every phrasing for every question would be slower, and
-        gigabytes of memory.
+        Questions that normalise to the same terms (typos, case, punctuation)
+        are ranked once, and character similarities for all of them come from
+        one vectorised rapidfuzz call (`workers` threads; -1 means all cores).
+        A large knowledge base shortlists instead: every phrasing for every
+        question would be slower, and gigabytes of memory.
         """
-        unique = list(dict.fromkeys(texts))
-        queries = [self.normaliser.normalise(t[: self.settings.max_question_chars]) for t in unique]
+        cap = self.settings.max_question_chars
+        unique = list(dict.fromkeys(t[:cap] for t in texts))
+        queries = [self.normaliser.normalise(t) for t in unique]
+        # A short question's ranking depends only on its terms; long ones are split by sentence.
+        keys = [q.tokens if len(q.tokens) <= LONG_MESSAGE else (text,) for text, q in zip(unique, queries, strict=True)]
+        first = {key: query for key, query in zip(keys, queries, strict=True)}
         if self.matcher.shortlists:
-            rows: Sequence[np.ndarray | None] = [None] * len(queries)
+            rows: Sequence[np.ndarray | None] = [None] * len(first)
         else:
-            rows = self.matcher.similarities(queries, workers=workers) if queries else []
-        replies = {
-            text: self._explain(text[: self.settings.max_question_chars], query, Context(), 5, row).reply
-            for text, query, row in zip(unique, queries, rows, strict=True)
+            rows = self.matcher.similarities(list(first.values()), workers=workers) if first else []
+        ranked = {
+            key: self._explain(query.original, query, Context(), 5, row).reply
+            for (key, query), row in zip(first.items(), rows, strict=True)
         }
-        return [replies[t] for t in texts]
+        replies = {text: replace(ranked[key], question=text) for text, key in zip(unique, keys, strict=True)}
+        return [replies[t[:cap]] for t in texts]
 
     def _explain(
         self, text: str, query: Normalised, context: Context, limit: int, similarity: np.ndarray | None = None
